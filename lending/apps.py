@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class LendingConfig(AppConfig):
+    """Origination."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "lending"

@@ -1,0 +1,100 @@
+"""Real processes for integration tests: a Celery worker on Redis, pointed at the test database.
+
+Waiting is always on a condition with a deadline (the worker answers a ping), never a fixed sleep.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_database_url() -> str:
+    """The URL of the database pytest-django created (its name may carry an xdist suffix)."""
+    db = connection.settings_dict
+    host = db["HOST"] or "127.0.0.1"
+    if host.startswith("/"):
+        return f"postgres:///{host}/{db['NAME']}"
+    port = db["PORT"] or 5432
+    return f"postgres://{db['USER']}@{host}:{port}/{db['NAME']}"
+
+
+def wait_until(condition, *, timeout: float, interval: float = 0.05, message: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+@contextmanager
+def celery_worker(
+    *,
+    queues: str = "celery,cob,payments,indicators",
+    concurrency: int = 2,
+    extra_env: dict[str, str] | None = None,
+    hostname: str = "test-worker",
+) -> Iterator[subprocess.Popen]:
+    from config.celery import app
+
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "TEST_DATABASE_URL": test_database_url(),
+            "TEST_REDIS_URL": settings.CELERY_BROKER_URL,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra_env or {})
+    node = f"{hostname}-{os.getpid()}@localhost"
+    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"celery-{node}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-n",
+                node,
+                "-Q",
+                queues,
+                f"--concurrency={concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+
+        def answers() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"celery worker exited early; see {log_path}")
+            return bool(app.control.ping(destination=[node], timeout=0.5))
+
+        wait_until(answers, timeout=60, message=f"celery worker {node}")
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
