@@ -29,7 +29,7 @@ def _ensure_database(server, name: str) -> str:
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")  # noqa: S608 (our own constant)
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{name}";')
-    return f"postgres:///{DATA_DIR}/{name}"
+    return f"postgres://postgres@/{DATA_DIR}/{name}"
 
 
 def _read_env(path: Path) -> dict[str, str]:

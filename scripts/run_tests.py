@@ -14,11 +14,19 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 def postgres_answers(url: str) -> bool:
+    import environ
     import psycopg
 
+    config = environ.Env.db_url_config(url)
     try:
-        admin_url = url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin_url.replace("postgres://", "postgresql://", 1), connect_timeout=3):
+        with psycopg.connect(
+            host=config["HOST"] or None,
+            port=config["PORT"] or None,
+            user=config["USER"] or None,
+            password=config["PASSWORD"] or None,
+            dbname="postgres",
+            connect_timeout=3,
+        ):
             return True
     except psycopg.Error:
         return False

@@ -22,7 +22,7 @@ def test_database_url() -> str:
     db = connection.settings_dict
     host = db["HOST"] or "127.0.0.1"
     if host.startswith("/"):
-        return f"postgres:///{host}/{db['NAME']}"
+        return f"postgres://{db['USER']}@/{host}/{db['NAME']}"
     port = db["PORT"] or 5432
     return f"postgres://{db['USER']}@{host}:{port}/{db['NAME']}"
 
