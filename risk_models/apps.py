@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RiskModelsConfig(AppConfig):
@@ -6,3 +7,4 @@ class RiskModelsConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "risk_models"
+    verbose_name = _("Risk models")

@@ -1,0 +1,1 @@
+"""Scorecard mathematics, free of the ORM: binning, WOE/IV, regression, scaling, scoring, reports."""
