@@ -166,6 +166,13 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Nightly jobs; each app's tasks module defines the task, the schedule lives here (ARCHITECTURE.md).
 CELERY_BEAT_SCHEDULE: dict = {
     "beat-heartbeat": {"task": "common.tasks.beat_heartbeat", "schedule": 60.0},
+    # Payments: yesterday's statements (UTC days, so after 08:00 here), stuck orders, undelivered settlements;
+    # each only enqueues its work on the `payments` queue.
+    "payments-reconcile-daily": {"task": "payments.reconcile_daily", "schedule": crontab(hour=10, minute=0)},
+    "payments-recovery-sweep": {"task": "payments.recovery_sweep", "schedule": 60.0},
+    "payments-outbox-sweep": {"task": "payments.outbox_sweep", "schedule": 60.0},
+    # Ledger: fold settled entries of hot accounts into their checkpoint so balance reads stay short.
+    "ledger-hot-balances-checkpoint": {"task": "ledger.hot_balances_checkpoint", "schedule": 60.0},
 }
 _ = crontab  # imported for the nightly entries that later apps add to CELERY_BEAT_SCHEDULE
 
