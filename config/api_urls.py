@@ -5,5 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("", include("lending.api.urls")),
     path("payments/", include("payments.api.urls")),
+    path("", include("repayment.api.urls")),
 ]

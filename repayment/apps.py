@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RepaymentConfig(AppConfig):
@@ -6,3 +7,12 @@ class RepaymentConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "repayment"
+    verbose_name = _("Loan servicing")
+
+    def ready(self) -> None:
+        from payments.handlers import register_settlement_handler
+
+        from .handlers import HANDLERS
+
+        for purpose, handler in HANDLERS.items():
+            register_settlement_handler(purpose, handler)

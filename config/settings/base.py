@@ -166,6 +166,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Nightly jobs; each app's tasks module defines the task, the schedule lives here (ARCHITECTURE.md).
 CELERY_BEAT_SCHEDULE: dict = {
     "beat-heartbeat": {"task": "common.tasks.beat_heartbeat", "schedule": 60.0},
+    # Close-of-business of the day that just ended (and any missed before it), partitioned on the `cob` queue.
+    "repayment-cob-nightly": {"task": "repayment.tasks.cob_nightly", "schedule": crontab(hour=0, minute=30)},
+    "scorecard-monitoring": {"task": "risk_models.scorecard_monitoring_daily", "schedule": crontab(hour=2, minute=30)},
+    # Offers not accepted in time expire (and stop counting towards the borrower's exposure).
+    "lending-offers-expire": {"task": "lending.tasks.offers_expire", "schedule": crontab(minute=5)},
     # Payments: yesterday's statements (UTC days, so after 08:00 here), stuck orders, undelivered settlements;
     # each only enqueues its work on the `payments` queue.
     "payments-reconcile-daily": {"task": "payments.reconcile_daily", "schedule": crontab(hour=10, minute=0)},

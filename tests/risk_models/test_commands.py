@@ -157,12 +157,12 @@ def test_score_file_names_a_missing_column(tmp_path, active_card):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_command_exits_non_zero_with_its_message_and_shows_progress_on_stderr(tmp_path):
-    from tests.support.processes import test_database_url
+    from tests.support.processes import worker_database_url
 
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.test"),
-        "TEST_DATABASE_URL": test_database_url(),
+        "TEST_DATABASE_URL": worker_database_url(),
         "MEDIA_ROOT": str(tmp_path / "media"),
     }
     command = [sys.executable, "manage.py", "train_scorecard", *train_args(DEMO_DATA)]

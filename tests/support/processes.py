@@ -17,7 +17,7 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_database_url() -> str:
+def worker_database_url() -> str:
     """The URL of the database pytest-django created (its name may carry an xdist suffix)."""
     db = connection.settings_dict
     host = db["HOST"] or "127.0.0.1"
@@ -49,7 +49,7 @@ def celery_worker(
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "TEST_DATABASE_URL": test_database_url(),
+            "TEST_DATABASE_URL": worker_database_url(),
             "TEST_REDIS_URL": settings.CELERY_BROKER_URL,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "PYTHONUNBUFFERED": "1",
