@@ -183,9 +183,8 @@ def _load(loans: int) -> dict:
         cursor.execute("SELECT count(*) FROM repayment_installment")
         (installments,) = cursor.fetchone()
     BusinessDate.objects.update_or_create(pk=1, defaults={"business_date": COB_DATE - timedelta(days=1)})
-    # What autovacuum does to a book that lives for months: visibility map set, statistics current.
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+        cursor.execute("ANALYZE")  # statistics current, as autovacuum keeps them on a live book
     return {"installments": installments, "load_seconds": round(time.monotonic() - started, 1)}
 
 

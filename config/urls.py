@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
     path("analytics/", include("risk_models.urls")),
+    path("dashboards/", include("risk_models.dashboards.urls")),
     path("", include("repayment.urls")),
     path("", include("lending.urls")),
 ]

@@ -36,3 +36,14 @@ def provision_rates() -> dict[str, Decimal]:
             bucket, rate = item.split("=", 1)
             rates[bucket.strip()] = Decimal(rate.strip())
     return rates
+
+
+# Days past due on which a failed auto-debit is tried again. Daily debits of an empty account for months cost
+# the bank's per-attempt fee and the borrower's goodwill; lenders retry often in the first days, then weekly,
+# and hand loans past M3 to collections (the borrower can still repay at any time).
+AUTO_DEBIT_RETRY_DPD = "1,2,3,5,7,10,14,21,30,45,60,75,90"
+
+
+def auto_debit_retry_dpds() -> list[int]:
+    """AUTO_DEBIT_RETRY_DPD ("1,2,3,…"): the days past due on which an overdue loan is debited again."""
+    return sorted({int(day) for day in _value("AUTO_DEBIT_RETRY_DPD", AUTO_DEBIT_RETRY_DPD).split(",") if day.strip()})

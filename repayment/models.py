@@ -113,13 +113,7 @@ class Loan(models.Model):
         verbose_name = _("loan")
         verbose_name_plural = _("loans")
         ordering = ("-id",)
-        # Close-of-business finds a partition's active loans (and whether each is closed for the date) from
-        # this index alone — an index-only scan instead of reading twenty thousand wide loan rows per step.
-        indexes = [
-            models.Index(
-                fields=["id"], include=["cob_date"], condition=Q(status="ACTIVE"), name="repayment_loan_active"
-            )
-        ]
+        indexes = [models.Index(fields=["status", "id"], name="repayment_loan_status_id")]
         constraints = [
             models.CheckConstraint(condition=Q(principal__gt=0), name="loan_principal_positive"),
             models.CheckConstraint(
@@ -207,11 +201,15 @@ class Installment(models.Model):
         ordering = ("loan", "number")
         indexes = [
             # Partial indexes on unpaid installments (PERFORMANCE.md), so that a step reads a partition's
-            # current rows instead of twelve per loan: accrual finds each loan's running period (the one
-            # pending installment whose period has started), mark-due the few falling due today; penalty,
-            # ageing, auto-debit and the allowance read only the installments due and unpaid.
-            models.Index(fields=["loan", "period_start"], condition=Q(status="PENDING"), name="repayment_inst_running"),
-            models.Index(fields=["loan", "due_date"], condition=Q(status="PENDING"), name="repayment_inst_falling_due"),
+            # current rows instead of twelve per loan: accrual and mark-due find the pending installments by
+            # due date (the period start rides along); penalty, ageing, auto-debit and the allowance read only
+            # the installments due and unpaid.
+            models.Index(
+                fields=["loan", "due_date"],
+                include=["period_start"],
+                condition=Q(status="PENDING"),
+                name="repayment_inst_pending",
+            ),
             models.Index(fields=["loan", "due_date"], condition=Q(status="DUE"), name="repayment_inst_due"),
         ]
         constraints = [

@@ -90,3 +90,7 @@ class ScorecardPermissionDenied(RiskModelError):
 
 class DecisionFactInvalid(RiskModelError):
     code = "DECISION_FACT_INVALID"
+
+
+class IndicatorInputInvalid(RiskModelError):
+    code = "INDICATOR_INPUT_INVALID"

@@ -63,7 +63,8 @@ class LoanPerformanceSnapshot(models.Model):
         db_table = TABLE
         verbose_name = _("loan performance snapshot")
         verbose_name_plural = _("loan performance snapshots")
-        indexes = [models.Index(fields=["is_month_end", "snapshot_date"], name="risk_perf_month_end")]
+        # No index beyond the primary key (snapshot_date, loan_id): month-end rows are read by date, and every
+        # extra index is paid for on a million inserts a night.
 
     def __str__(self) -> str:
         return f"{self.snapshot_date} L{self.loan_id} DPD {self.dpd}"

@@ -178,8 +178,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "payments-outbox-sweep": {"task": "payments.outbox_sweep", "schedule": 60.0},
     # Ledger: fold settled entries of hot accounts into their checkpoint so balance reads stay short.
     "ledger-hot-balances-checkpoint": {"task": "ledger.hot_balances_checkpoint", "schedule": 60.0},
+    # Risk indicators once the close has written its snapshots (scorecard monitoring follows at 02:30).
+    "risk-indicators-nightly": {
+        "task": "risk_models.indicators_nightly",
+        "schedule": crontab(hour=1, minute=30),
+        "options": {"queue": "indicators"},
+    },
 }
-_ = crontab  # imported for the nightly entries that later apps add to CELERY_BEAT_SCHEDULE
 
 BANK_CHANNEL_URL = env("BANK_CHANNEL_URL", default="http://127.0.0.1:8100")
 BANK_CALLBACK_SECRET = env("BANK_CALLBACK_SECRET", default="")

@@ -256,16 +256,20 @@ JOIN dues ON dues.loan_id = l.id
 JOIN repayment_debitagreement a ON a.loan_id = l.id AND a.revoked_on IS NULL
 WHERE {LOANS} AND dues.amount > 0
   AND NOT EXISTS (SELECT 1 FROM repayment_repayment r WHERE r.loan_id = l.id AND r.status = 'PENDING')
+  AND (l.dpd = ANY(%(retry_dpds)s)
+       OR EXISTS (SELECT 1 FROM repayment_installment f
+                  WHERE f.loan_id = l.id AND f.status = 'DUE' AND f.due_date = %(d)s))
 ON CONFLICT DO NOTHING
 """  # noqa: S608 — composed of constants; values are bound parameters
 
 
 def auto_debit(scope: Scope) -> int:
     """Ask to collect what is due from each loan with a signed debit agreement (代扣): one PENDING auto-debit
-    repayment per loan and date. Its collection order goes to the payment core once the date is closed
+    repayment per loan and date, on the day an installment falls due and on the retry days past due
+    (`conf.auto_debit_retry_dpds`). Its collection order goes to the payment core once the date is closed
     (`cob.auto_debits_dispatch`), off the close's critical path: the payment core creates orders one at a time."""
     with connection.cursor() as cursor:
-        cursor.execute(AUTO_DEBIT_SQL, scope.params)
+        cursor.execute(AUTO_DEBIT_SQL, {**scope.params, "retry_dpds": conf.auto_debit_retry_dpds()})
         requested = cursor.rowcount
     _crash_point("AUTO_DEBIT", scope)
     return requested

@@ -2,11 +2,25 @@
 snapshots) goes in a module of its own here and is imported below, so migrations and admin find it."""
 
 from .facts import DecisionFact
+from .indicators import (
+    FundingPartnerFact,
+    Indicator,
+    IndicatorRun,
+    IndicatorValue,
+    LoanOrigination,
+    ProductFundingFact,
+)
 from .monitoring import ScorecardMonitoringSnapshot
 from .scorecards import ScorecardBin, ScorecardCharacteristic, ScorecardEvent, ScorecardTrainingJob, ScorecardVersion
 
 __all__ = [
     "DecisionFact",
+    "FundingPartnerFact",
+    "Indicator",
+    "IndicatorRun",
+    "IndicatorValue",
+    "LoanOrigination",
+    "ProductFundingFact",
     "ScorecardBin",
     "ScorecardCharacteristic",
     "ScorecardEvent",

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from lending.demo_history import demo_history_build
 from lending.identity import id_number_check_code
 from lending.models import Borrower, Contract, FundingPartner, Product, ProductFunding, ProductRate
 from lending.permissions import credit_officer_group_ensure
@@ -102,12 +103,20 @@ def demo_id_number(born: date) -> str:
     return first17 + id_number_check_code(first17)
 
 
+DEFAULT_DEMO_LOANS = 2000
+
+
 class Command(BaseCommand):
-    help = "Create the demo users, partners, products and borrower profile (idempotent)."
+    help = (
+        "Create the demo users, partners, products and borrower profile, then 18 months of loan history driven "
+        "through the real services, payment core, simulator and close-of-business (idempotent)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--loans", type=int, default=0)
-        parser.add_argument("--seed", type=int, default=20240101)
+        parser.add_argument(
+            "--loans", type=int, default=DEFAULT_DEMO_LOANS, help="loans disbursed over the history (0: none)"
+        )
+        parser.add_argument("--seed", type=int, default=20240101, help="random seed: the same seed, the same book")
 
     def handle(self, *args, **options):
         with transaction.atomic():
@@ -116,10 +125,10 @@ class Command(BaseCommand):
             products = self._products()
             self._borrower(users["borrower"])
         self._scorecard()
+        history = demo_history_build(loans=options["loans"], seed=options["seed"])
         logins = {role: {"username": s["username"], "password": s["password"]} for role, s in DEMO_USERS.items()}
-        # --loans (the demo loan history) is a later issue; the line reports the loans that exist.
         loans = Contract.objects.filter(loan_id__isnull=False).count()
-        self.stdout.write(json.dumps({"users": logins, "products": products, "loans": loans}))
+        self.stdout.write(json.dumps({"users": logins, "products": products, "loans": loans, "history": history}))
 
     def _users(self) -> dict:
         user_model = get_user_model()

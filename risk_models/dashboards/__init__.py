@@ -1,0 +1,1 @@
+"""The analysts' risk dashboards at /dashboards/: panels read from the computed indicator tables."""
