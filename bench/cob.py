@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/cob.py --loans 100000            # the default size, a few minutes
     .venv/bin/python bench/cob.py --loans 1000000 --workers 2
+    .venv/bin/python bench/cob.py --loans 1000000 --scale 1,2,4 --skip-debit-orders --sample 0   # scale-out
 
 In a database of its own (`lending_bench_servicing`, dropped at the end unless --keep):
 
@@ -16,6 +17,10 @@ In a database of its own (`lending_bench_servicing`, dropped at the end unless -
 4. runs the same steps for the following date with a naive per-loan ORM loop (lock the loan, read its
    installments, insert its accrual, mark due, age, penalty, snapshot, one journal and one commit per loan)
    on a sample of --sample loans, and reports the per-loan speed ratio measured in this same run.
+
+With --scale W1,W2,…, step 2 is repeated on the same book for each worker count: the loaded database is kept
+as a template and each run starts from a fresh copy of it (`CREATE DATABASE … TEMPLATE`), so every count
+closes the same date over the same rows; the figures come back under "scale".
 
 Prints one JSON line.
 """
@@ -60,6 +65,51 @@ def _recreate_database(admin_url: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+
+
+BOOK_TEMPLATE = f"{BENCH_DATABASE}_book"
+
+
+def _book_keep(admin_url: str) -> None:
+    """Keep the loaded book as a template database (the bench database must have no connections)."""
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BOOK_TEMPLATE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{BOOK_TEMPLATE}" TEMPLATE "{BENCH_DATABASE}"')
+
+
+def _book_restore(admin_url: str) -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}" TEMPLATE "{BOOK_TEMPLATE}"')
+
+
+def _scale_out(admin_url: str, counts: list[int]) -> list[dict]:
+    """The same close on the same book with each worker count in turn."""
+    import psycopg
+
+    _book_keep(admin_url)
+    runs = []
+    try:
+        for count in counts:
+            _book_restore(admin_url)
+            with psycopg.connect(admin_url.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}", autocommit=True) as conn:
+                conn.execute("ANALYZE")  # a copied database starts without planner statistics
+            figures = _close_on_workers(count)
+            figures["workers"] = count
+            figures["loans_per_second"] = round(figures["active_loans"] / figures["cob_seconds"])
+            runs.append(figures)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{BOOK_TEMPLATE}" WITH (FORCE)')
+    return runs
 
 
 def _drop_database(admin_url: str) -> None:
@@ -339,6 +389,7 @@ def main() -> None:
     parser.add_argument("--partition-size", type=int, default=0, help="default: loans / 48, at least 5,000")
     parser.add_argument("--skip-debit-orders", action="store_true", help="do not time the auto-debit orders")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument("--scale", default="", help="worker counts to close the same book with, e.g. 1,2,4")
     args = parser.parse_args()
     host = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     admin_url = host.replace("postgres://", "postgresql://", 1) + "/postgres"
@@ -352,6 +403,11 @@ def main() -> None:
         call_command("migrate", verbosity=0, skip_checks=True)
         figures: dict = {"loans": args.loans, "workers": args.workers, "partition_size": partition_size}
         figures |= _load(args.loans)
+        if args.scale:
+            del figures["workers"]
+            figures["scale"] = _scale_out(admin_url, [int(count) for count in args.scale.split(",")])
+            print(json.dumps(figures))
+            return
         figures |= _close_on_workers(args.workers)
         figures["loans_per_second"] = round(figures["active_loans"] / figures["cob_seconds"])
         if not args.skip_debit_orders:

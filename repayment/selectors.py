@@ -128,6 +128,19 @@ def loan_payoff_quote(*, loan: Loan, on: date) -> PayoffQuote:
     return payoff_quote(schedule=schedule, on=max(on, loan.disbursed_on), paid=paid, penalty_due=penalty_due)
 
 
+def loan_amount_due(*, loan: Loan, on: date) -> Decimal:
+    """What a regular payment on ``on`` must bring to settle every installment due by then: unpaid principal
+    and interest, and penalty settled to ``on`` as the payment settles it (the nightly overdue amount stops
+    at the last close, a day's penalty short of what a payment today owes)."""
+    owed = ZERO
+    for row in loan.installments.filter(status__in=OPEN, due_date__lte=on):
+        penalty = row.penalty_accrued
+        if row.due_date < on:
+            penalty = max(penalty_settled_to(loan=loan, installment=row, on=on), penalty)
+        owed += row.principal_unpaid + row.interest_unpaid + penalty - row.penalty_paid
+    return owed
+
+
 @dataclass(frozen=True)
 class RepaymentBreakdown:
     by_component: dict[str, Decimal]

@@ -46,6 +46,7 @@ def repay(request, loan_id: int):
         "schedule": selectors.loan_schedule(loan=loan),
         "next_due": selectors.loan_next_due(loan=loan),
         "quote": selectors.loan_payoff_quote(loan=loan, on=on) if loan.is_active else None,
+        "due_today": selectors.loan_amount_due(loan=loan, on=on) if loan.is_active else None,
         "repayments": loan.repayments.order_by("-id")[:10],
         "fundings": selectors.loan_fundings(loan=loan),
     }

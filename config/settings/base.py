@@ -11,6 +11,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # Empty here so that test and tooling modules can import this file; `common.checks` and wsgi refuse an empty key.
 SECRET_KEY = env("SECRET_KEY", default="")
+# Old keys still accepted for signatures while a rotation settles (docs/operations.md, "Rotating secrets").
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 

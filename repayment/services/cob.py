@@ -250,8 +250,10 @@ def loan_catch_up(*, loan: Loan) -> int:
             for step in STEPS:
                 step.run(scope)
             caught_up.append(day.isoformat())
-        Loan.objects.filter(pk=loan.pk).update(cob_date=day)
         day += ONE_DAY
+    # One write at the end, not one per day: the steps select loans by `cob_date < date`, which the loan's old
+    # cob_date satisfies for every day of the loop, and the whole catch-up is one transaction with the write.
+    Loan.objects.filter(pk=loan.pk).update(cob_date=current)
     loan.refresh_from_db()
     if caught_up:
         LoanEvent.objects.create(

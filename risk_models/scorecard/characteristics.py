@@ -105,6 +105,8 @@ def infer_characteristics(
                 _("Column %(column)s is empty in every row.") % {"column": name}, column=str(name)
             )
         kind = NUMERIC if is_numeric_column(column) and name not in categorical else CATEGORICAL
+        if kind == CATEGORICAL and name not in categorical:
+            _refuse_stray_text(column)
         if kind == NUMERIC:
             values = column.to_numpy(dtype=np.float64, na_value=np.nan)
             present = values[~np.isnan(values)]
@@ -144,6 +146,22 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[package] = "absent"
     return versions
+
+
+def _refuse_stray_text(column: pd.Series) -> None:
+    """A column of numbers with a few words among them is a broken file, not a set of categories: name the rows.
+
+    (A column of codes that merely look like numbers is named in the categorical option.)"""
+    present = column.notna().to_numpy()
+    numbers = pd.to_numeric(column, errors="coerce").notna().to_numpy()
+    words = present & ~numbers
+    if numbers.sum() > words.sum() > 0:
+        shown, lines = offending_rows(column, words)
+        raise TrainingDataError(
+            _("Column %(column)s holds numbers, and text in %(rows)s.") % {"column": column.name, "rows": shown},
+            column=str(column.name),
+            lines=lines,
+        )
 
 
 def offending_rows(column: pd.Series, mask: np.ndarray) -> tuple[str, list[int]]:

@@ -6,9 +6,12 @@ forgets it at once (and again when the change commits), every other process re-r
 RISK_MODELS_ROUTING_SECONDS (default 1 s). A decision always records the version that scored it.
 """
 
+import csv
 import hashlib
+import io
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -163,16 +166,66 @@ def scorecard_file_score(*, source: str, destination: str, version: str | None =
 
 
 def read_csv(source, *, text_columns: list[str] = ()) -> pd.DataFrame:
-    """A CSV from a path, a file object or default storage, with the named columns kept as text."""
+    """A CSV from a path, a file object or default storage, with the named columns kept as text.
+
+    A row with fewer fields than the header is refused by its line, as pandas refuses one with more (it would
+    otherwise fill the missing cells as empty); so is text that is not UTF-8.
+    """
     try:
-        if isinstance(source, str) and not _is_local(source) and default_storage.exists(source):
-            with default_storage.open(source, "rb") as handle:
-                return pd.read_csv(handle, dtype=dict.fromkeys(text_columns, "str"))
-        return pd.read_csv(source, dtype=dict.fromkeys(text_columns, "str"))
-    except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        with _opened(source) as handle:
+            frame = pd.read_csv(handle, dtype=dict.fromkeys(text_columns, "str"))
+        if len(frame.columns) and frame[frame.columns[-1]].isna().any():
+            # Only a row whose last cell is empty can be short: read the lines again only then.
+            with _opened(source) as handle:
+                _refuse_short_rows(handle, width=len(frame.columns))
+        return frame
+    except UnicodeDecodeError as exc:
+        with _opened(source) as handle:
+            line = _first_line_not_utf8(handle)
+        raise UnreadableData(
+            _("Cannot read %(source)s as CSV: %(reason)s") % {"source": source, "reason": f"line {line} is not UTF-8"},
+            source=str(source),
+        ) from exc
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise UnreadableData(
             _("Cannot read %(source)s as CSV: %(reason)s") % {"source": source, "reason": exc}, source=str(source)
         ) from exc
+
+
+@contextmanager
+def _opened(source):
+    """The source as a binary file: a path, a file in default storage, or a file object (rewound)."""
+    if not isinstance(source, str | Path):
+        source.seek(0)
+        yield source
+    elif isinstance(source, str) and not _is_local(source) and default_storage.exists(source):
+        with default_storage.open(source, "rb") as handle:
+            yield handle
+    else:
+        with open(source, "rb") as handle:
+            yield handle
+
+
+def _refuse_short_rows(handle, *, width: int) -> None:
+    text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+    try:
+        reader = csv.reader(text)
+        starts = 1  # a quoted field may run over several lines: name the line the row starts on
+        for row in reader:
+            if row and len(row) < width:
+                raise ValueError(f"Expected {width} fields in line {starts}, saw {len(row)}")
+            starts = reader.line_num + 1
+    finally:
+        text.detach()  # the caller's file stays open
+
+
+def _first_line_not_utf8(handle) -> int:
+    for number, line in enumerate(handle, start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            return number
+    return 0
 
 
 def _is_local(path: str) -> bool:

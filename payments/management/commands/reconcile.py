@@ -27,6 +27,9 @@ class Command(BaseCommand):
             )
         except OSError as exc:
             raise CommandError(f"cannot read the statement: {exc}") from exc
+        except UnicodeDecodeError as exc:  # name the row, as for any other unreadable row
+            row = statement.read_bytes()[: exc.start].count(b"\n") + 1
+            raise CommandError(f"STATEMENT_ROW_INVALID: row {row}: not UTF-8 text") from exc
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         self.stdout.write(json.dumps(report.as_dict()))
