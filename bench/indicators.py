@@ -131,7 +131,7 @@ FROM bench_loan
 UNION ALL
 SELECT 'R' || g, (%(start)s::date + (g %% %(days)s))::timestamptz, %(start)s::date + (g %% %(days)s), 'REJECTED',
        (ARRAY['QUICK_CASH', 'SALARY_BRIDGE', 'PARTNER_FLEX'])[1 + g %% 3], (ARRAY['WEB', 'API'])[1 + g %% 2],
-       5000, NULL, 6, 500 + (g * 7919) %% 90, 0.4, 'E', %(version)s, 'CHAMPION',
+       5000, NULL, 6, 500 + (g::bigint * 7919) %% 90, 0.4, 'E', %(version)s, 'CHAMPION',
        '["POL_SCORE_REJECT"]'::jsonb, '{}'::jsonb, now(), now()
 FROM generate_series(1, %(declined)s) g
 """

@@ -85,19 +85,26 @@ def main() -> int:
                 "naive_journals_per_s": naive["rate"],
                 "naive_p50_ms": naive["p50_ms"],
                 "naive_p99_ms": naive["p99_ms"],
+                "naive_cpu_ms_per_journal": {"client": naive["client_cpu_ms"], "backend": naive["backend_cpu_ms"]},
                 "single_journals_per_s": single["rate"],
                 "single_p50_ms": single["p50_ms"],
                 "single_p99_ms": single["p99_ms"],
+                "single_cpu_ms_per_journal": {"client": single["client_cpu_ms"], "backend": single["backend_cpu_ms"]},
                 "single_vs_naive": round(single["rate"] / naive["rate"], 2),
                 "single_atomic_journals_per_s": single_atomic["rate"],
                 "single_atomic_p50_ms": single_atomic["p50_ms"],
                 "single_atomic_p99_ms": single_atomic["p99_ms"],
+                "single_atomic_cpu_ms_per_journal": {
+                    "client": single_atomic["client_cpu_ms"],
+                    "backend": single_atomic["backend_cpu_ms"],
+                },
                 "single_atomic_vs_naive": round(single_atomic["rate"] / naive["rate"], 2),
                 "batch_size": args.batch_size,
                 "batch_journals": args.batch_journals,
                 "batch_journals_per_s": batch["rate"],
                 "batch_p50_ms": batch["p50_ms"],
                 "batch_p99_ms": batch["p99_ms"],
+                "batch_cpu_ms_per_journal": {"client": batch["client_cpu_ms"], "backend": batch["backend_cpu_ms"]},
             }
         )
         figures.update(books_check(args))
@@ -192,10 +199,14 @@ def run_clients(args, *, design: str, journals: int) -> dict:
     if failures:
         raise RuntimeError(f"{design}: {failures[0]}")
     latencies = sorted(ms for o in outcomes for ms in o["latencies_ms"])
+    client_cpu = sum(o["client_cpu_s"] for o in outcomes)
+    backend_cpu = sum(o["backend_cpu_s"] for o in outcomes)
     return {
         "rate": round(journals / elapsed),
         "p50_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 2),
+        "client_cpu_ms": round(client_cpu / journals * 1000, 3),
+        "backend_cpu_ms": round(backend_cpu / journals * 1000, 3),
     }
 
 
@@ -210,20 +221,46 @@ def client_run(args, design: str, client: int, journals: int, barrier, results) 
     size = args.batch_size if design == "batch" else 1
     try:
         post(rng, args, client, "warm", 2 * size)  # a connection, and plpgsql plans cached, before the clock
+        backend = backend_pid()
         barrier.wait()
+        client_started, backend_started = time.process_time(), process_cpu_seconds(backend)
         latencies = []
         for start in range(0, journals, size):
             count = min(size, journals - start)
             began = time.perf_counter()
             post(rng, args, client, str(start), count)
             latencies.append((time.perf_counter() - began) * 1000)
-        results.put({"latencies_ms": latencies})
+        results.put(
+            {
+                "latencies_ms": latencies,
+                "client_cpu_s": time.process_time() - client_started,
+                "backend_cpu_s": process_cpu_seconds(backend) - backend_started,
+            }
+        )
     except Exception as exc:  # reported to the parent, which fails the run
         results.put({"latencies_ms": [], "error": repr(exc)})
         if not barrier.broken:
             barrier.abort()
     finally:
         connections.close_all()
+
+
+def backend_pid() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (the client's PostgreSQL backend; same host). 0 when not readable:
+    CPU per journal, unlike throughput, does not depend on what else the shared machine is running."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def amount_draw(rng: random.Random) -> Decimal:

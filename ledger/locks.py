@@ -1,9 +1,10 @@
 """Row locks of the books, always taken in account-id order.
 
 A posting locks its cold accounts inside the server-side function `ledger_post_journals` (migration
-0002): `SELECT … WHERE id = ANY(…) ORDER BY id FOR NO KEY UPDATE`, then re-reads their balances under
-the lock before it checks an overdraft — one round trip instead of a lock, a read and an update. NO KEY
-UPDATE, because it must not block the foreign-key checks (KEY SHARE) of postings to the same account.
+0004): in the statement that resolves the account keys, each cold account row is locked in id order
+(`FOR NO KEY UPDATE`) and its balance read under the lock before the overdraft check — one round trip
+instead of a lock, a read and an update. NO KEY UPDATE, because it must not block the foreign-key checks
+(KEY SHARE) of postings to the same account.
 Hot accounts are never locked by a posting; only the checkpoint below locks their rows.
 """
 

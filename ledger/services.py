@@ -263,13 +263,24 @@ def _execute_bound(sql: str, params: list) -> list[tuple]:
     The arrays travel as array literals in text parameters: adapting Python lists element by element
     (Django's client-side binding, or psycopg's list dumpers) costs more CPU than the posting itself.
     psycopg's own cursor binds them server-side, and the statement is prepared once per connection
-    (Django leaves automatic preparation off).
+    (Django leaves automatic preparation off). The cursor is kept with the connection it belongs to:
+    opening one per posting cost ~20 µs of the ~200 µs a posting spends in Python.
     """
     connection.ensure_connection()
     connection.validate_no_broken_transaction()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    with connection.wrap_database_errors:
+        cursor = _bound_cursor()
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchall()
+
+
+def _bound_cursor() -> psycopg.Cursor:
+    """The posting cursor of this thread's connection (a reconnect gets a new one)."""
+    raw = connection.connection
+    kept = getattr(connection, "_ledger_bound_cursor", None)
+    if kept is None or kept.connection is not raw or kept.closed:
+        kept = connection._ledger_bound_cursor = psycopg.Cursor(raw)
+    return kept
 
 
 def _same_journal_or_conflict(journal: CheckedJournal, outcome: _Outcome) -> None:

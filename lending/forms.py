@@ -1,6 +1,7 @@
 """Borrower forms. They only shape input; the services validate it and their field errors land here."""
 
 from django import forms
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from .exceptions import InvalidFields
@@ -24,7 +25,8 @@ class ServiceErrorsMixin:
 
 
 class SignUpForm(ServiceErrorsMixin, forms.Form):
-    username = forms.CharField(label=_("User name"), max_length=150)
+    # The user model's own rule (letters, digits and @.+-_): no markup, spaces or invisible characters in a log-in.
+    username = forms.CharField(label=_("User name"), max_length=150, validators=[UnicodeUsernameValidator()])
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(render_value=True))
     full_name = forms.CharField(label=_("Full name (as on your ID card)"), max_length=100)
     id_number = forms.CharField(label=_("Resident ID number"), max_length=18, min_length=18)

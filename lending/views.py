@@ -1,7 +1,5 @@
 """Borrower pages (CONTRACT.md §6). Thin: each POST calls one service; errors go back next to their fields."""
 
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -12,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from common.errors import DomainError
+from common.money import InvalidAmount, money
 from repayment import selectors as repayment_selectors
 from underwriting.engine import price
 from underwriting.reasons import reason_message
@@ -79,6 +78,8 @@ def apply(request):
             )
         except InvalidFields as exc:
             form.add_service_errors(exc)
+        except DomainError as exc:  # refused as a whole (e.g. no scorecard active yet): said above the form
+            form.add_error(None, exc.message)
         else:
             return redirect("lending:application", application_id=application.pk)
     preview = _preview(form.data if form.is_bound else initial, products)
@@ -91,9 +92,9 @@ def _preview(values, products) -> dict | None:
     if product is None:
         return None
     try:
-        amount = Decimal(str(values.get("amount"))).quantize(Decimal("0.01"))
+        amount = money(values.get("amount"))  # exact, finite, at most two places (no NaN, no exponent)
         term = int(values.get("term"))
-    except (InvalidOperation, TypeError, ValueError):
+    except (InvalidAmount, TypeError, ValueError):
         return {"product": product, "error": _("Enter an amount and a term to see the schedule.")}
     # Another product was chosen: its own terms replace the choices (only then, so that a term the
     # borrower is choosing is never overwritten by a preview still in flight).

@@ -16,10 +16,13 @@ import logging
 import os
 import secrets
 import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -106,8 +109,88 @@ def _text(value: str, *, field: str, max_length: int, required: bool = True) -> 
     return value
 
 
-def _order_create(*, kind: str, idempotency_key: str, amount, counterparty_account: str, purpose: str,
-                  reference: str, channel: str) -> PaymentOrder:  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class CollectionRequest:
+    """One collection order to create, as `collections_create` takes them (same fields as `collection_create`)."""
+
+    idempotency_key: str
+    amount: Decimal
+    counterparty_account: str
+    purpose: str
+    reference: str
+    channel: str = "BANK_SIM"
+
+
+def collections_create(*, requests: Sequence[CollectionRequest]) -> list[PaymentOrder]:
+    """Many collections (代扣) in the caller's transaction, in a fixed handful of statements; orders in the
+    order given.
+
+    Per key, exactly `collection_create`'s rules: a key already used with the same payload returns that
+    order (nothing is created or enqueued again); with another payload the whole call raises
+    IdempotencyConflict and creates nothing. A key given twice must carry the same payload, and gets one order.
+    Close-of-business auto-debit dispatches its collections through here instead of one call per debit.
+    """
+    checked: dict[str, _CheckedRequest] = {}
+    for request in requests:
+        if not isinstance(request, CollectionRequest):
+            raise TypeError(f"collections_create takes CollectionRequest values, not {type(request).__name__}")
+        candidate = _request_check(kind=PaymentOrder.Kind.COLLECTION, **_request_fields(request))
+        first = checked.setdefault(candidate.fields["idempotency_key"], candidate)
+        if first.fingerprint != candidate.fingerprint:
+            raise IdempotencyConflict(
+                gettext("This idempotency key was already used for a different payment request."),
+                idempotency_key=candidate.fields["idempotency_key"],
+            )
+    if not checked:
+        return []
+    orders = _orders_by_key(list(checked))
+    for key, order in orders.items():
+        _same_request_or_conflict(order, checked[key].fingerprint)
+    missing = sorted(key for key in checked if key not in orders)  # key order: concurrent batches cannot deadlock
+    if missing:
+        created = _orders_insert([checked[key] for key in missing])
+        if created:
+            PaymentOrderEvent.objects.bulk_create(
+                [
+                    PaymentOrderEvent(order_id=order_id, to_state=State.CREATED, source=Source.CREATE)
+                    for order_id in created
+                ]
+            )
+        # Keys a concurrent twin won between our read and our insert: its committed order is the answer.
+        won = _orders_by_key(missing)
+        for key in missing:
+            if key not in won:  # ON CONFLICT skips only a committed twin, so its order must be there
+                raise RuntimeError(f"payment order {key!r} neither inserted nor found")
+            _same_request_or_conflict(won[key], checked[key].fingerprint)
+        orders.update(won)
+        for order_id in created:
+            # robust: a broker outage must not turn committed orders into an error; the recovery sweep submits them.
+            transaction.on_commit(partial(enqueue_submit, order_id), robust=True)
+    return [orders[request.idempotency_key] for request in requests]
+
+
+@dataclass(frozen=True, slots=True)
+class _CheckedRequest:
+    kind: str
+    fields: dict
+    amount: Decimal
+    channel: str
+    fingerprint: str
+
+
+def _request_fields(request: CollectionRequest) -> dict:
+    return {
+        "idempotency_key": request.idempotency_key,
+        "amount": request.amount,
+        "counterparty_account": request.counterparty_account,
+        "purpose": request.purpose,
+        "reference": request.reference,
+        "channel": request.channel,
+    }
+
+
+def _request_check(*, kind: str, idempotency_key: str, amount, counterparty_account: str, purpose: str,
+                   reference: str, channel: str) -> _CheckedRequest:  # fmt: skip
     amount = money(amount)
     if channel not in channel_names():
         raise UnknownChannel(
@@ -127,6 +210,60 @@ def _order_create(*, kind: str, idempotency_key: str, amount, counterparty_accou
         reference=reference,
         channel=channel,
     )
+    return _CheckedRequest(kind=kind, fields=fields, amount=amount, channel=channel, fingerprint=fingerprint)
+
+
+def _orders_by_key(keys: list[str]) -> dict[str, PaymentOrder]:
+    return {order.idempotency_key: order for order in PaymentOrder.objects.filter(idempotency_key__in=keys)}
+
+
+# Rows a concurrent twin inserted first are skipped (ON CONFLICT waits for it to finish), not an error: the
+# caller's transaction stays usable without a savepoint per order. The columns are every NOT NULL column of
+# payments_paymentorder that has no database default, with the values `PaymentOrder()` would give them.
+_ORDERS_INSERT_SQL = """
+INSERT INTO payments_paymentorder (
+    kind, idempotency_key, request_fingerprint, amount, counterparty_account, purpose, reference, channel,
+    state, channel_code, channel_message, query_attempts, created_at, updated_at)
+SELECT r.kind, r.idempotency_key, r.fingerprint, r.amount, r.counterparty_account, r.purpose, r.reference,
+       r.channel, %s, '', '', 0, now(), now()
+FROM unnest(%s::text[], %s::text[], %s::text[], %s::numeric[], %s::text[], %s::text[], %s::text[], %s::text[])
+     WITH ORDINALITY AS r(kind, idempotency_key, fingerprint, amount, counterparty_account, purpose, reference,
+                          channel, n)
+ORDER BY r.n
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING id
+"""
+
+
+def _orders_insert(requests: list[_CheckedRequest]) -> list[int]:
+    columns = [
+        [request.kind for request in requests],
+        [request.fields["idempotency_key"] for request in requests],
+        [request.fingerprint for request in requests],
+        [request.amount for request in requests],
+        [request.fields["counterparty_account"] for request in requests],
+        [request.fields["purpose"] for request in requests],
+        [request.fields["reference"] for request in requests],
+        [request.channel for request in requests],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_ORDERS_INSERT_SQL, [State.CREATED, *columns])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _order_create(*, kind: str, idempotency_key: str, amount, counterparty_account: str, purpose: str,
+                  reference: str, channel: str) -> PaymentOrder:  # fmt: skip
+    checked = _request_check(
+        kind=kind,
+        idempotency_key=idempotency_key,
+        amount=amount,
+        counterparty_account=counterparty_account,
+        purpose=purpose,
+        reference=reference,
+        channel=channel,
+    )
+    fields, fingerprint = checked.fields, checked.fingerprint
+    amount = checked.amount
     existing = PaymentOrder.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return _same_request_or_conflict(existing, fingerprint)

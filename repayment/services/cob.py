@@ -171,9 +171,13 @@ def auto_debits_dispatch(*, batch: int = 100) -> int:
 
     ``batch`` debits per transaction, their rows locked and re-checked (rows another dispatcher holds are
     skipped), so that a crash or a second dispatcher never creates two orders for one debit — the order's
-    idempotency key is the repayment's id besides. Returns the orders created.
+    idempotency key is the repayment's id besides. The batch's orders are created together
+    (`payments.services.collections_create`: a few statements, not a handful per debit). Returns the
+    orders created.
     """
-    from .repayments import _collection_create
+    from payments.services import CollectionRequest, collections_create
+
+    from .repayments import PAYMENT_PURPOSE
 
     created = 0
     while True:
@@ -188,8 +192,23 @@ def auto_debits_dispatch(*, batch: int = 100) -> int:
                 )
                 .order_by("id")[:batch]
             )
-            for repayment in claimed:
-                _collection_create(repayment)
+            if claimed:
+                orders = collections_create(
+                    requests=[
+                        CollectionRequest(
+                            idempotency_key=f"repayment:{repayment.pk}",
+                            amount=repayment.amount,
+                            counterparty_account=repayment.loan.debit_agreement.account,
+                            purpose=PAYMENT_PURPOSE,
+                            reference=str(repayment.pk),
+                        )
+                        for repayment in claimed
+                    ]
+                )
+                for repayment, order in zip(claimed, orders, strict=True):
+                    repayment.payment_order_id = order.pk
+                    repayment.channel = order.channel
+                Repayment.objects.bulk_update(claimed, ["payment_order_id", "channel"])
         created += len(claimed)
         if len(claimed) < batch:
             return created

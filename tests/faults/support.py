@@ -24,7 +24,7 @@ from django.db import connection, connections
 
 from tests.payments.conftest import CALLBACK_SECRET, CHANNEL_TIMEOUT, QUERY_BACKOFF, Simulator, bank_simulator
 from tests.repayment.support import business_date_set, close_through, open_loan
-from tests.support.processes import celery_worker, wait_until, worker_database_url
+from tests.support.processes import celery_worker, database_sessions_end, wait_until, worker_database_url
 
 # Everything the scenarios write, without the ids of rows they create (see the module docstring).
 BOOKS_QUERIES = {
@@ -109,6 +109,7 @@ def database_clone() -> Iterator[str]:
     connections.close_all()  # a template must have no other session
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{clone}" WITH (FORCE)')
+        database_sessions_end(conn, name)
         conn.execute(f'CREATE DATABASE "{clone}" TEMPLATE "{name}"')
     try:
         yield url.rsplit("/", 1)[0] + f"/{clone}"

@@ -127,3 +127,26 @@ def test_checkpoint_folds_finished_entries_into_the_hot_accounts_row():
     assert row.version >= 1
     assert account_balance(account="1012") == Decimal("4.00")
     assert balance_mismatches() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postings_that_name_two_cold_accounts_in_opposite_orders_never_deadlock():
+    # Each journal moves 1.00 between two guarded accounts, half of them naming the pair the other way
+    # round and sitting in a transaction with a second posting; without one lock order they would deadlock.
+    transfer(debit="1002", credit="2202.P1", amount="500.00", reference="fund-p1")
+    transfer(debit="1002", credit="2202.P2", amount="500.00", reference="fund-p2")
+
+    def shuffle(n: int) -> None:
+        first, second = ("2202.P1", "2202.P2") if n % 2 else ("2202.P2", "2202.P1")
+        for i in range(10):
+            with transaction.atomic():
+                transfer(debit=first, credit=second, amount="1.00", reference=f"move-{n}-{i}")
+                transfer(debit=second, credit=first, amount="2.00", reference=f"back-{n}-{i}")
+
+    in_threads(16, shuffle)
+
+    assert Journal.objects.filter(reference__startswith="move-").count() == 160
+    assert account_balance(account="2202.P1") + account_balance(account="2202.P2") == Decimal("1000.00")
+    assert account_balance(account="2202.P1") == Decimal("500.00")
+    assert balance_mismatches() == []
+    assert unbalanced_journals() == []

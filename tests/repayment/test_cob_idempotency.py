@@ -14,7 +14,7 @@ from repayment.models import CobRun, CobStepPartition, InterestAccrual
 from repayment.services import cob_run
 from repayment.services.cob_steps import STEPS, Scope
 from tests.repayment.support import business_date_set, close_through, open_loan, pay
-from tests.support.processes import ROOT, worker_database_url
+from tests.support.processes import ROOT, database_sessions_end, worker_database_url
 
 BOOKS_QUERIES = {
     "ledger": """
@@ -134,6 +134,7 @@ def cloned_world(transactional_db):
     admin = _libpq(url.rsplit("/", 1)[0] + "/postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{clone}"')
+        database_sessions_end(conn, connection.settings_dict["NAME"])
         conn.execute(f'CREATE DATABASE "{clone}" TEMPLATE "{connection.settings_dict["NAME"]}"')
     yield url, url.rsplit("/", 1)[0] + f"/{clone}"
     connections.close_all()

@@ -98,3 +98,12 @@ def celery_worker(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def database_sessions_end(admin_connection, name: str) -> None:
+    """End every other session on database ``name`` so that it can serve as a CREATE DATABASE template: an
+    earlier test's live-server thread or worker may still hold an idle connection to it (Django reconnects)."""
+    admin_connection.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+        [name],
+    )
