@@ -31,9 +31,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 from rest_framework.exceptions import APIException
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from .errors import ConflictError, DomainError
@@ -95,7 +96,7 @@ def idempotent(scope: str, *, wait_seconds: float = 5.0) -> Callable:
                     return _replay(existing)
                 if _take_over_if_stale(existing):
                     request.idempotency_key = key
-                    return _run_and_store(existing, view, handler, request, *args, **kwargs)
+                    return _run_and_store(existing.pk, view, handler, request, *args, **kwargs)
                 if time.monotonic() >= deadline:
                     raise IdempotencyKeyInProgress(
                         "A request with this Idempotency-Key is still being processed; retry shortly.", key=key
@@ -118,14 +119,29 @@ def _key_from(request) -> str:
     return key
 
 
-def _claim(*, user_id: int, scope: str, key: str, fingerprint: str) -> IdempotentRequest | None:
-    try:
-        with transaction.atomic():
-            return IdempotentRequest.objects.create(
-                user_id=user_id, scope=scope, key=key, fingerprint=fingerprint, started_at=timezone.now()
-            )
-    except IntegrityError:
-        return None
+_TABLE = IdempotentRequest._meta.db_table
+# Every money-moving POST runs these two statements: written once here rather than compiled by the ORM per
+# request, and the claim is a single statement (no savepoint, no exception) whoever wins.
+_CLAIM_SQL = f"""
+    INSERT INTO {_TABLE} (user_id, scope, key, fingerprint, state, started_at)
+    VALUES (%s, %s, %s, %s, %s, %s)
+    ON CONFLICT (user_id, scope, key) DO NOTHING
+    RETURNING id
+"""  # noqa: S608 — composed of constants; values are bound parameters
+_COMPLETE_SQL = f"""
+    UPDATE {_TABLE} SET state = %s, response_status = %s, response_body = %s, completed_at = %s WHERE id = %s
+"""  # noqa: S608 — composed of constants; values are bound parameters
+
+
+def _claim(*, user_id: int, scope: str, key: str, fingerprint: str) -> int | None:
+    """The id of our new IN_PROGRESS row, or None when the key is already taken (by us earlier or another)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CLAIM_SQL,
+            [user_id, scope, key, fingerprint, IdempotentRequest.State.IN_PROGRESS, timezone.now()],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _take_over_if_stale(existing: IdempotentRequest) -> bool:
@@ -139,28 +155,48 @@ def _take_over_if_stale(existing: IdempotentRequest) -> bool:
     return updated == 1
 
 
-def _run_and_store(claimed: IdempotentRequest, view, handler: Callable, request, *args, **kwargs) -> Response:
+def _run_and_store(claimed_id: int, view, handler: Callable, request, *args, **kwargs) -> Response:
     try:
         response = handler(view, request, *args, **kwargs)
     except (DomainError, APIException) as exc:
         # A refusal is the answer to this request: a replay must get the same refusal.
         response = view.handle_exception(exc)
     except BaseException:
-        IdempotentRequest.objects.filter(pk=claimed.pk).delete()
+        IdempotentRequest.objects.filter(pk=claimed_id).delete()
         raise
     if response.status_code >= 500:
-        IdempotentRequest.objects.filter(pk=claimed.pk).delete()
+        IdempotentRequest.objects.filter(pk=claimed_id).delete()
         return response
-    body = json.dumps(response.data, cls=DjangoJSONEncoder)
-    IdempotentRequest.objects.filter(pk=claimed.pk).update(
-        state=IdempotentRequest.State.COMPLETED,
-        response_status=response.status_code,
-        response_body=body,
-        completed_at=timezone.now(),
-    )
-    return response
+    # Rendered once: the bytes stored are the bytes sent, now and on every replay.
+    body = JSONRenderer().render(response.data)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _COMPLETE_SQL,
+            [IdempotentRequest.State.COMPLETED, response.status_code, body.decode(), timezone.now(), claimed_id],
+        )
+    headers = {name: value for name, value in response.headers.items() if name.lower() != "content-type"}
+    return StoredJsonResponse(response.data, body=body, status=response.status_code, headers=headers)
 
 
 def _replay(existing: IdempotentRequest) -> Response:
-    body = json.loads(existing.response_body)
-    return Response(body, status=existing.response_status, headers={REPLAY_HEADER: "true"})
+    body = existing.response_body.encode()
+    return StoredJsonResponse(
+        json.loads(body), body=body, status=existing.response_status, headers={REPLAY_HEADER: "true"}
+    )
+
+
+class StoredJsonResponse(Response):
+    """A response whose JSON is already rendered (the stored body): sent as is when JSON is what the client
+    accepts, rendered like any other response otherwise (e.g. the browsable API)."""
+
+    def __init__(self, data, *, body: bytes, **kwargs):
+        super().__init__(data, **kwargs)
+        self.stored_body = body
+
+    @property
+    def rendered_content(self):
+        renderer = getattr(self, "accepted_renderer", None)
+        if type(renderer) is JSONRenderer and getattr(self, "accepted_media_type", None) == renderer.media_type:
+            self["Content-Type"] = renderer.media_type
+            return self.stored_body
+        return super().rendered_content

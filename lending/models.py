@@ -130,11 +130,14 @@ class Product(models.Model):
     monthly_fee_rate = models.DecimalField(default=Decimal("0"), **RATE)
     penalty_multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1.50"))
     grace_days = models.PositiveSmallIntegerField(default=3)
-    allocation_strategy = models.CharField(
-        max_length=32, choices=Allocation.choices, default=Allocation.PENALTY_INTEREST_PRINCIPAL
-    )
+    # DOMAIN.md / STYLE.md: penalty → interest → principal, oldest installment first.
+    allocation_strategy = models.CharField(max_length=32, choices=Allocation.choices, default=Allocation.OLDEST_FIRST)
     prepayment_mode = models.CharField(max_length=16, choices=Prepayment.choices, default=Prepayment.SHORTEN_TERM)
     offer_valid_days = models.PositiveSmallIntegerField(default=7)
+    # Servicing limits the loan carries: rollovers (展期) allowed, never more than the rule set allows, and the
+    # DPD at which close-of-business writes the loan off (past M6, DOMAIN.md §9).
+    rollover_limit = models.PositiveSmallIntegerField(default=2)
+    write_off_dpd = models.PositiveSmallIntegerField(default=181)
     is_active = models.BooleanField(default=True)
     history = HistoricalRecords()
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from risk_models import selectors as risk_selectors
+from risk_models.exceptions import NoActiveScorecard
 
 from .characteristic_labels import category_label, characteristic_label
 
@@ -41,11 +42,11 @@ _specs_by_version: dict[int, tuple[Any, ...]] = {}
 _specs_lock = threading.Lock()
 
 
-def active_characteristics() -> tuple[Any, ...]:
+def active_characteristics(*, scorecard_id: int | None = None) -> tuple[Any, ...]:
     """The active card's characteristics. A registered card never changes, so its list is kept per version
-    in this process; which version is active is read every time (one indexed query), so an activation
-    takes effect at once everywhere."""
-    version_id = risk_selectors.active_scorecard().pk
+    in this process; which version is active is read every time (one indexed query, or `scorecard_id` when
+    the caller read it with its own facts), so an activation takes effect at once everywhere."""
+    version_id = scorecard_id if scorecard_id is not None else risk_selectors.active_scorecard().pk
     specs = _specs_by_version.get(version_id)
     if specs is None:
         with _specs_lock:
@@ -56,10 +57,17 @@ def active_characteristics() -> tuple[Any, ...]:
     return specs
 
 
-def borrower_questions() -> list[Question]:
-    """What the sign-up form asks: every characteristic of the active card the application cannot answer."""
+def borrower_questions(*, scorecard_id: int | None = None) -> list[Question]:
+    """What the sign-up form asks: every characteristic of the active card the application cannot answer.
+
+    With no card active yet (a new installation) it asks nothing more, so that borrowers can still sign up;
+    applications are refused with NO_ACTIVE_SCORECARD until an analyst activates one."""
     questions = []
-    for item in active_characteristics():
+    try:
+        characteristics = active_characteristics(scorecard_id=scorecard_id)
+    except NoActiveScorecard:
+        return questions
+    for item in characteristics:
         name = _field(item, "name")
         if name in DERIVED_FROM_APPLICATION:
             continue
@@ -70,25 +78,29 @@ def borrower_questions() -> list[Question]:
     return questions
 
 
-def scoring_inputs(*, answers: dict[str, Any], amount: Decimal, term: int, age: int) -> dict[str, Any]:
+def scoring_inputs(
+    *, answers: dict[str, Any], amount: Decimal, term: int, age: int, scorecard_id: int | None = None
+) -> dict[str, Any]:
     """Exactly what the active card scores: the borrower's answers it uses, plus what the application says.
 
     A profile may hold answers to an older card's questions; only the active card's are passed on.
     """
-    names = {_field(item, "name") for item in active_characteristics()}
+    names = {_field(item, "name") for item in active_characteristics(scorecard_id=scorecard_id)}
     known = {"term": term, "amount": str(amount), "age": age}
     inputs = {name: value for name, value in answers.items() if name in names and name not in DERIVED_FROM_APPLICATION}
     inputs.update({name: known[source] for name, source in DERIVED_FROM_APPLICATION.items() if name in names})
     return inputs
 
 
-def characteristic_errors(values: dict[str, Any], *, require_all: bool = False) -> dict[str, list[str]]:
+def characteristic_errors(
+    values: dict[str, Any], *, require_all: bool = False, scorecard_id: int | None = None
+) -> dict[str, list[str]]:
     """Field errors for scorecard answers, keyed `characteristics.<name>` as the forms and the API show them."""
     if not isinstance(values, dict):
         return {"characteristics": [_("Characteristics must be an object of name → value.")]}
     if not values and not require_all:
         return {}
-    questions = {q.name: q for q in borrower_questions()}
+    questions = {q.name: q for q in borrower_questions(scorecard_id=scorecard_id)}
     errors: dict[str, list[str]] = {}
     for name, value in values.items():
         question = questions.get(name)

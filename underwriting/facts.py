@@ -4,7 +4,7 @@ A facts object round-trips through JSON exactly (`to_snapshot` / `from_snapshot`
 holds every input and the engine can replay it.
 """
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -68,7 +68,8 @@ class ApplicationFacts:
         return self.outstanding_principal + self.disbursing_amount
 
     def to_snapshot(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        # Field by field rather than `dataclasses.asdict`, whose deep copies cost more than the rest.
+        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
 
     @classmethod
     def from_snapshot(cls, snapshot: dict[str, Any]) -> "ApplicationFacts":
@@ -90,6 +91,8 @@ class ApplicationFacts:
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, ProductTerms):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):

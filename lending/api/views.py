@@ -1,5 +1,8 @@
 """`/api/v1/` for origination (CONTRACT.md §5): products, applications, accept. Thin: one service per call."""
 
+from decimal import Decimal
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -12,6 +15,7 @@ from underwriting.reasons import reason_message
 from .. import selectors, services
 from ..exceptions import BorrowerProfileMissing
 from ..models import Application, Contract, Offer, Purpose
+from .authentication import AUTHENTICATION_CLASSES
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     name="Idempotency-Key",
@@ -35,6 +39,8 @@ def _borrower_id(request) -> int:
 
 
 class ProductListApi(APIView):
+    authentication_classes = AUTHENTICATION_CLASSES
+
     class OutputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "ProductOutput"
@@ -172,7 +178,81 @@ def application_representation(application: Application) -> dict:
     }
 
 
+_CENTS = Decimal("0.01")
+_RATE = Decimal("0.000001")
+
+
+def _decimal(value, exponent: Decimal) -> str | None:
+    if value is None:
+        return None
+    return f"{(value if isinstance(value, Decimal) else Decimal(str(value).strip())).quantize(exponent):f}"
+
+
+def _datetime(value) -> str | None:
+    if not value:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def application_output(application: Application) -> dict:
+    """`ApplicationOutputSerializer(application_representation(…)).data`, built directly: the serializer is
+    the schema (and the reference tests/lending/test_api_applications.py compares this with), but
+    instantiating it per response costs more than the decision's own arithmetic."""
+    data = application_representation(application)
+    decision = data["decision"]
+    if decision is not None:
+        decision = {
+            "outcome": _text(decision["outcome"]),
+            "reasons": [
+                {
+                    "code": _text(r["code"]),
+                    "message": _text(r["message"]),
+                    "limit": _text(r["limit"]),
+                    "actual": _text(r["actual"]),
+                    "rule_set": _text(r["rule_set"]),
+                }
+                for r in decision["reasons"]
+            ],
+            "approved_amount": _decimal(decision["approved_amount"], _CENTS),
+            "annual_rate": _decimal(decision["annual_rate"], _RATE),
+            "apr": _decimal(decision["apr"], _RATE),
+            "grade": _text(decision["grade"]),
+            "score": None if decision["score"] is None else int(decision["score"]),
+        }
+    return {
+        "id": int(data["id"]),
+        "reference": _text(data["reference"]),
+        "product": _text(data["product"]),
+        "amount": _decimal(data["amount"], _CENTS),
+        "term": int(data["term"]),
+        "purpose": _text(data["purpose"]),
+        "status": _text(data["status"]),
+        "submitted_at": _datetime(data["submitted_at"]),
+        "decision": decision,
+        "schedule_preview": [
+            {
+                "number": int(line["number"]),
+                "due_date": line["due_date"] if isinstance(line["due_date"], str) else line["due_date"].isoformat(),
+                "principal": _decimal(line["principal"], _CENTS),
+                "interest": _decimal(line["interest"], _CENTS),
+                "fee": _decimal(line["fee"], _CENTS),
+                "payment": _decimal(line["payment"], _CENTS),
+            }
+            for line in data["schedule_preview"]
+        ],
+        "offer_expires_at": _datetime(data["offer_expires_at"]),
+        "loan_id": None if data["loan_id"] is None else int(data["loan_id"]),
+    }
+
+
 class ApplicationListApi(APIView):
+    authentication_classes = AUTHENTICATION_CLASSES
+
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "ApplicationCreateInput"
@@ -187,9 +267,7 @@ class ApplicationListApi(APIView):
     @extend_schema(responses=ApplicationOutputSerializer(many=True), summary="My applications")
     def get(self, request):
         applications = selectors.borrower_applications(borrower_id=_borrower_id(request))[:100]
-        return Response(
-            ApplicationOutputSerializer([application_representation(a) for a in applications], many=True).data
-        )
+        return Response([application_output(a) for a in applications])
 
     @extend_schema(
         request=InputSerializer,
@@ -219,19 +297,23 @@ class ApplicationListApi(APIView):
             idempotency_key=request.idempotency_key,
             channel="API",
         )
-        return Response(ApplicationOutputSerializer(application_representation(application)).data, status=201)
+        return Response(application_output(application), status=201)
 
 
 class ApplicationDetailApi(APIView):
+    authentication_classes = AUTHENTICATION_CLASSES
+
     @extend_schema(responses={200: ApplicationOutputSerializer, 404: ErrorSerializer}, summary="One of my applications")
     def get(self, request, application_id: int):
         application = selectors.application_get_for_borrower(
             borrower_id=_borrower_id(request), application_id=application_id
         )
-        return Response(ApplicationOutputSerializer(application_representation(application)).data)
+        return Response(application_output(application))
 
 
 class ApplicationAcceptApi(APIView):
+    authentication_classes = AUTHENTICATION_CLASSES
+
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "ApplicationAcceptInput"

@@ -16,9 +16,10 @@ from underwriting.reasons import REVIEW
 
 from .. import selectors
 from ..exceptions import InvalidFields, InvalidTransition
-from ..models import Application, ApplicationEvent, Borrower, Offer, Purpose
+from ..models import Application, ApplicationEvent, Offer, Purpose
 from ..scoring import characteristic_errors
 from ._audit import transition
+from ._rows import application_rows_insert
 
 
 def new_reference(prefix: str, at: datetime) -> str:
@@ -27,7 +28,14 @@ def new_reference(prefix: str, at: datetime) -> str:
 
 
 def _application_errors(
-    *, product, amount: Any, term: Any, purpose: Any, annual_income: Any, characteristics: dict
+    *,
+    product,
+    amount: Any,
+    term: Any,
+    purpose: Any,
+    annual_income: Any,
+    characteristics: dict,
+    scorecard_id: int | None = None,
 ) -> tuple[dict[str, list[str]], Decimal | None, int | None, Decimal | None]:
     errors: dict[str, list[str]] = {}
     parsed_amount = parsed_term = parsed_income = None
@@ -57,7 +65,7 @@ def _application_errors(
         parsed_income = money(annual_income, field="annual_income", allow_zero=True)
     except InvalidAmount:
         errors["annual_income"] = [_("Enter your average annual income in yuan.")]
-    errors.update(characteristic_errors(characteristics))
+    errors.update(characteristic_errors(characteristics, scorecard_id=scorecard_id))
     return errors, parsed_amount, parsed_term, parsed_income
 
 
@@ -75,13 +83,21 @@ def application_submit(
     submitted_at: datetime | None = None,
     channel: str = "WEB",
 ) -> Application:
-    """Record the application and decide it at once; a rule or cap failure is an outcome, not an error."""
-    if idempotency_key:
-        existing = Application.objects.filter(borrower_id=borrower_id, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
-    borrower = Borrower.objects.get(pk=borrower_id)
-    product = selectors.product_get_active(code=product_code)
+    """Record the application and decide it at once; a rule or cap failure is an outcome, not an error.
+
+    Four round trips whatever the outcome: the applicant's facts (one query), the decision record, the risk
+    fact, and the application with its history, audit events and offer (one statement).
+    """
+    submitted_at = submitted_at or timezone.now()
+    applicant = selectors.applicant_get(
+        borrower_id=borrower_id,
+        product_code=str(product_code or ""),
+        at=submitted_at,
+        idempotency_key=idempotency_key or None,
+    )
+    if applicant.existing_application_id is not None:
+        return selectors.application_get(application_id=applicant.existing_application_id)
+    borrower, product = applicant.borrower, applicant.product
     if annual_income in (None, ""):
         annual_income = borrower.average_annual_income
     characteristics = dict(characteristics or {})
@@ -92,10 +108,10 @@ def application_submit(
         purpose=purpose,
         annual_income=annual_income,
         characteristics=characteristics,
+        scorecard_id=applicant.active_scorecard_id,
     )
     if errors:
         raise InvalidFields(errors)
-    submitted_at = submitted_at or timezone.now()
     application = Application(
         reference=new_reference("AP", submitted_at),
         borrower=borrower,
@@ -112,7 +128,9 @@ def application_submit(
     # The engine decides before the row is written, so the application is inserted once, already in the
     # status the decision gives it; both steps of the state machine are still in its audit trail.
     record = underwriting.decide(
-        facts=selectors.application_facts(application=application), decided_at=submitted_at, channel=channel
+        facts=selectors.application_facts(application=application, applicant=applicant),
+        decided_at=submitted_at,
+        channel=channel,
     )
     _apply_engine_decision(application, record=record, at=submitted_at)
     return application
@@ -132,33 +150,32 @@ def _apply_engine_decision(application: Application, *, record: DecisionRecord, 
     if not application.can_move_to(status):
         raise InvalidTransition(f"A submitted application cannot become {status}.", status=status)
     application.status = status
-    application.save()
-    ApplicationEvent.objects.bulk_create(
-        [
-            ApplicationEvent(
-                application=application,
-                action=ApplicationEvent.Action.SUBMITTED,
-                to_status=Application.Status.SUBMITTED,
-                created_at=at,
-            ),
-            ApplicationEvent(
-                application=application,
-                action=action,
-                from_status=Application.Status.SUBMITTED,
-                to_status=status,
-                data=data,
-                created_at=at,
-            ),
-        ]
-    )
+    events = [
+        ApplicationEvent(
+            application=application,
+            action=ApplicationEvent.Action.SUBMITTED,
+            to_status=Application.Status.SUBMITTED,
+            created_at=at,
+        ),
+        ApplicationEvent(
+            application=application,
+            action=action,
+            from_status=Application.Status.SUBMITTED,
+            to_status=status,
+            data=data,
+            created_at=at,
+        ),
+    ]
+    offer = None
     if record.outcome == DecisionRecord.Outcome.APPROVED:
-        offer_create(application=application, record=record, at=at)
+        offer = _offer_for(application=application, record=record, at=at)
+    application_rows_insert(application, events=events, offer=offer)
 
 
-def offer_create(*, application: Application, record: DecisionRecord, at: datetime) -> Offer:
+def _offer_for(*, application: Application, record: DecisionRecord, at: datetime) -> Offer:
     """The offer is exactly the terms the engine priced (and the record holds): nothing recomputed here."""
     terms = record.terms
-    return Offer.objects.create(
+    return Offer(
         application=application,
         amount=Decimal(terms["amount"]),
         term=terms["term"],
@@ -173,6 +190,12 @@ def offer_create(*, application: Application, record: DecisionRecord, at: dateti
         schedule=terms["schedule"],
         expires_at=at + timedelta(days=application.product.offer_valid_days),
     )
+
+
+def offer_create(*, application: Application, record: DecisionRecord, at: datetime) -> Offer:
+    offer = _offer_for(application=application, record=record, at=at)
+    offer.save()
+    return offer
 
 
 @transaction.atomic(durable=True)

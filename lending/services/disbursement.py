@@ -20,6 +20,7 @@ from ledger.services import journal_reverse
 from payments.handlers import SettledOrder
 from repayment.services import Funding, loan_open
 from underwriting import regulation
+from underwriting.rulesets import rule_set_get
 
 from ..exceptions import LendingError
 from ..models import Application, ApplicationEvent, Contract
@@ -73,6 +74,12 @@ def _paid_out(application: Application, contract: Contract, order: SettledOrder,
         )
     product = application.product
     offer = application.offer
+    decision = application.decision
+    # The rule set the accept re-checked the caps under: the loan carries its ceiling and rollover limit.
+    rules = rule_set_get(settings.REGULATORY_RULESET)
+    rollover_limit = product.rollover_limit
+    if rules.max_rollovers is not None:
+        rollover_limit = min(rollover_limit, rules.max_rollovers)
     disbursed_on = timezone.localdate(settled_at)
     loan = loan_open(
         payout_order_id=order.order_id,
@@ -97,9 +104,11 @@ def _paid_out(application: Application, contract: Contract, order: SettledOrder,
         debit_account=application.borrower.bank_card,
         channel=order.channel,
         grade=offer.grade,
-        scorecard_version=application.decision.scorecard_version if application.decision else "",
-        apr_ceiling=regulation.apr_ceiling(rule_set=settings.REGULATORY_RULESET),
-        rule_set=settings.REGULATORY_RULESET,
+        scorecard_version=decision.scorecard_version if decision else "",
+        apr_ceiling=regulation.apr_ceiling(rule_set=rules),
+        rollover_limit=rollover_limit,
+        write_off_dpd=product.write_off_dpd,
+        rule_set=rules.code,
     )
     contract.loan_id = loan.pk
     contract.disbursed_on = disbursed_on

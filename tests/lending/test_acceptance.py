@@ -247,6 +247,42 @@ def test_a_successful_payout_opens_the_loan_in_servicing_with_the_contract_terms
     assert application.contract.disbursed_on == (MONDAY + timedelta(hours=1)).date()
 
 
+def test_the_loan_carries_the_products_servicing_terms_and_the_rule_sets_limits(borrower, cash_product, settings):
+    from repayment.models import Loan
+
+    settings.REGULATORY_RULESET = "CN_MICROLOAN_2020"
+    cash_product.rollover_limit = 5  # more than the rule set allows: the rule set's 2 wins
+    cash_product.write_off_dpd = 121
+    cash_product.save()
+    application = accept(approved(borrower, cash_product, "6000.00"))
+    order = PaymentOrder.objects.get(pk=application.contract.payout_order_id)
+
+    services.disbursement_settle(settled(order, "SUCCEEDED"))
+
+    application.refresh_from_db()
+    loan = Loan.objects.get(pk=application.contract.loan_id)
+    assert loan.allocation_strategy == "OLDEST_FIRST"  # the product default (penalty → interest → principal)
+    assert (loan.rollover_limit, loan.write_off_dpd) == (2, 121)
+    assert (loan.apr_ceiling, loan.rule_set) == (Decimal("0.240000"), "CN_MICROLOAN_2020")
+    assert (loan.grade, loan.scorecard_version) == (application.offer.grade, application.decision.scorecard_version)
+    assert loan.grade
+    assert loan.scorecard_version
+
+
+def test_a_product_may_allow_fewer_rollovers_than_the_rule_set(borrower, cash_product):
+    from repayment.models import Loan
+
+    cash_product.rollover_limit = 0
+    cash_product.save()
+    application = accept(approved(borrower, cash_product, "6000.00"))
+    order = PaymentOrder.objects.get(pk=application.contract.payout_order_id)
+
+    services.disbursement_settle(settled(order, "SUCCEEDED"))
+
+    application.refresh_from_db()
+    assert Loan.objects.get(pk=application.contract.loan_id).rollover_limit == 0
+
+
 def test_a_second_success_delivery_opens_no_second_loan(borrower, cash_product):
     from repayment.models import Loan
 
