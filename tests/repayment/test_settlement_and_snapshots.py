@@ -90,3 +90,22 @@ def test_missed_dates_are_closed_in_order():
     with connection.cursor() as cursor:
         cursor.execute("SELECT business_date FROM repayment_cobrun WHERE status = 'COMPLETED' ORDER BY id")
         assert [row[0] for row in cursor.fetchall()] == [date(2024, 1, 2) + timedelta(days=n) for n in range(4)]
+
+
+def test_settle_partner_command_books_the_payable_and_writes_the_statement(paid_twice, tmp_path):
+    import json
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out, statement = StringIO(), tmp_path / "icbc-2024q1.csv"
+    period = ["--partner", "ICBC", "--from", "2024-02-01", "--to", "2024-03-31"]
+
+    call_command("settle_partner", *period, "--statement", str(statement), stdout=out)
+
+    figures = json.loads(out.getvalue())
+    assert (figures["total"], figures["principal"]) == ("1540.22", "1297.88")
+    assert figures["journal_id"] is not None
+    assert "TOTAL,,,,PRINCIPAL,1297.88" in statement.read_text(encoding="utf-8")
+    with pytest.raises(CommandError, match="PARTNER_SETTLEMENT_EXISTS"):
+        call_command("settle_partner", *period, stdout=StringIO())
