@@ -92,6 +92,7 @@ SPARE_BORROWERS = 40  # a small demo still has applicants to spare for the decli
 BAD_ROW_WEIGHT = 0.3
 # A decline for who the applicant is (not for what they asked) is final: they do not apply again.
 FINAL_DECLINES = {"POL_AGE", "POL_STUDENT", "POL_NO_INCOME", "POL_BLACKLIST", "REG_INELIGIBLE_BORROWER"}
+QUEUE_LEFT_DAYS = 2
 # Borrowers act at once, as they do: applications, payments and the night's debits run on this many threads.
 WORKERS = 4
 
@@ -179,15 +180,17 @@ def demo_history_build(*, loans: int, seed: int, months: int = HISTORY_MONTHS, e
     days = _days(start, end)
     quotas = _quotas(loans, len(days))
     timings = defaultdict(float)
-    with _bank(book=book, seed=seed), _eager_tasks(), _Borrowers(WORKERS) as crowd:
+    with _bank(book=book, seed=seed), _eager_tasks(), _quiet_chatter(), _Borrowers(WORKERS) as crowd:
         officer = get_user_model().objects.get(username="officer")
         behind = 0  # loans a day could not pay out (its applicants declined) carry over to the next
         for day, quota in zip(days, quotas, strict=True):
             with time_machine.travel(_at(day, 9), tick=True):
                 tick = time.monotonic()
                 wanted = quota + behind
+                # The last days' referrals wait in the review queue, for whoever opens the demo as an officer.
+                reviewer = None if (end - day).days < QUEUE_LEFT_DAYS else officer
                 behind = wanted - _originate(
-                    day=day, quota=wanted, rng=rng, book=book, borrowers=borrowers, officer=officer, crowd=crowd
+                    day=day, quota=wanted, rng=rng, book=book, borrowers=borrowers, officer=reviewer, crowd=crowd
                 )
                 timings["originate"] += time.monotonic() - tick
                 tick = time.monotonic()
@@ -197,6 +200,12 @@ def demo_history_build(*, loans: int, seed: int, months: int = HISTORY_MONTHS, e
                 tick = time.monotonic()
                 _close(day=day, crowd=crowd)
                 timings["close"] += time.monotonic() - tick
+            if (day + ONE_DAY).day == 1 or day == end:
+                logger.info(
+                    "demo history: %s closed, %d loans paid out so far (%.0f s)",
+                    day.isoformat(), sum(book.counts[k] for k in ("ON_TIME", "LATE", "DEFAULT", "PREPAY")),
+                    time.monotonic() - started,
+                )  # fmt: skip
         with time_machine.travel(_at(end, 23), tick=True):
             tick = time.monotonic()
             risk_services.scorecard_monitoring_compute(on=end)
@@ -279,6 +288,22 @@ class _bank:
         self.server.server_close()
         self.server.simulator.close()
         self.folder.cleanup()
+
+
+class _quiet_chatter:
+    """Tens of thousands of bank calls and tasks would each log a line at INFO: only warnings, while seeding."""
+
+    NAMES = ("httpx", "celery.app.trace", "payments", "repayment", "lending.services", "ledger")
+
+    def __enter__(self):
+        self.levels = {name: logging.getLogger(name).level for name in self.NAMES}
+        for name in self.NAMES:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for name, level in self.levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 class _eager_tasks:
@@ -475,6 +500,8 @@ def _apply(*, day: date, borrower_id: int, rng: random.Random, book: Book, produ
         channel=rng.choices([c for c, _w in CHANNELS], [w for _c, w in CHANNELS])[0],
     )
     book.count("applications")
+    if application.status == Application.Status.IN_REVIEW and officer is None:
+        return False  # left for a credit officer: the borrower waits (stays busy)
     if application.status == Application.Status.IN_REVIEW:
         application = _review(application, officer=officer, rng=rng)
     if application.outcome == Application.Outcome.REJECTED:
