@@ -48,11 +48,12 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=100.0, help="requests per second in the paced phase")
     parser.add_argument("--paced-requests", type=int, default=1000)
     parser.add_argument("--borrowers", type=int, default=500)
-    # For 2 cores: three processes (one computes while another waits on PostgreSQL) of two threads each
-    # (gthread: connections kept alive, no TCP set-up per request); measured best of 2-4 × 1-4 here.
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    # The Procfile's web process: two processes of four threads (gthread: connections kept alive, no TCP set-up
+    # per request). On the quiet 2-core machine it gave the best latency at 100 req/s (p95 23-33 ms against
+    # 60 ms for 3 x 2) and the most at saturation (176-189 req/s against 178).
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
-        "--threads", type=int, default=2, help="threads per worker: more than 1 runs gthread workers (keep-alive)"
+        "--threads", type=int, default=4, help="threads per worker: more than 1 runs gthread workers (keep-alive)"
     )
     parser.add_argument(
         "--admin-url", default=os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")

@@ -1,9 +1,12 @@
 """Facts pushed by the apps above (underwriting's decisions); they join the caller's transaction."""
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.db import connection
 from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
 
 from common.money import money
 
@@ -73,10 +76,27 @@ def decision_fact_record(
         reason_codes=[str(code) for code in reason_codes or []],
         characteristics=_json_ready(characteristics or {}),
     )
-    DecisionFact.objects.bulk_create(
-        [fact], update_conflicts=True, unique_fields=["application_reference"], update_fields=FACT_FIELDS
-    )
+    columns = ["application_reference", *(name for name in FACT_FIELDS if name != "updated_at")]
+    values = [getattr(fact, name) for name in columns]
+    with connection.cursor() as cursor:
+        # Written once per process and executed per decision: the ORM's bulk upsert compiled the same statement
+        # on every application (a measurable share of the application API's CPU).
+        cursor.execute(_upsert_statement(), [*values[:-2], Jsonb(values[-2]), Jsonb(values[-1])])
+        (fact.pk,) = cursor.fetchone()
     return fact
+
+
+@functools.cache
+def _upsert_statement() -> str:
+    """INSERT … ON CONFLICT (application_reference) DO UPDATE: one row per application, the later decision wins."""
+    columns = ["application_reference", *(name for name in FACT_FIELDS if name != "updated_at")]
+    assert columns[-2:] == ["reason_codes", "characteristics"]  # the two JSON columns are passed last
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in columns[1:])
+    return (
+        f"INSERT INTO {DecisionFact._meta.db_table} ({', '.join(columns)}, recorded_at, updated_at) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))}, now(), now()) "
+        f"ON CONFLICT (application_reference) DO UPDATE SET {updates}, updated_at = now() RETURNING id"
+    )
 
 
 def decision_fact_outcome_record(*, application_reference: str, bad: bool, observed_on: date) -> None:
