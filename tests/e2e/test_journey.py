@@ -32,6 +32,7 @@ from payments.models import PaymentCase, PaymentOrder, ReconciliationRun
 from repayment.conf import auto_debit_retry_dpds as retry_dpds
 from repayment.models import BusinessDate, DebitAgreement, Installment, Loan, LoanEvent, Repayment
 from tests.lending import factories
+from tests.lending.browser import signup_form_fill
 from tests.lending.test_journey_browser import shot
 from tests.support.processes import wait_until
 
@@ -91,23 +92,15 @@ def figure(page, selector: str) -> Decimal:
 
 def sign_up_and_apply(page, live_server) -> Application:
     """Self-declared income above the policy's limit: the engine refers the application to an officer."""
-    page.goto(live_server.url + "/signup/")
-    page.fill("#id_username", "late-payer")
-    page.fill("#id_password", PASSWORD)
-    page.fill("#id_full_name", "李四")
-    page.fill("#id_id_number", factories.id_number())
-    page.fill("#id_mobile", "13700002222")
-    page.fill("#id_bank_card", factories.bank_card())
-    page.select_option("#id_employment", "EMPLOYED")
-    page.fill("#id_average_annual_income", "260000.00")
-    page.select_option("#id_income_evidence", "SELF_DECLARED")
-    for name, value in factories.good_characteristics().items():
-        selector = f"#id_characteristic__{name}"
-        if page.locator(selector).count():
-            if page.locator(selector).evaluate("e => e.tagName") == "SELECT":
-                page.select_option(selector, str(value))
-            else:
-                page.fill(selector, str(value))
+    signup_form_fill(
+        page,
+        live_server,
+        username="late-payer",
+        password=PASSWORD,
+        mobile="13700002222",
+        income="260000.00",
+        evidence="SELF_DECLARED",
+    )
     shot(page, "journey-01-signup")
     page.click("#signup-submit")
     page.wait_for_url("**/apply/")

@@ -12,7 +12,7 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,11 +20,11 @@ from pathlib import Path
 
 import psycopg
 import redis
-from django.db import connection, connections
 
 from tests.payments.conftest import CALLBACK_SECRET, CHANNEL_TIMEOUT, QUERY_BACKOFF, Simulator, bank_simulator
 from tests.repayment.support import business_date_set, close_through, open_loan
-from tests.support.processes import celery_worker, database_sessions_end, wait_until, worker_database_url
+from tests.support.processes import celery_worker, libpq, wait_until
+from tests.support.processes import database_clone as shared_database_clone
 
 # Everything the scenarios write, without the ids of rows they create (see the module docstring).
 BOOKS_QUERIES = {
@@ -63,10 +63,6 @@ BOOKS_QUERIES = {
 }
 
 
-def libpq(url: str) -> str:
-    return url.replace("postgres://", "postgresql://", 1)
-
-
 def fetch(url: str, sql: str, params: tuple = ()) -> list[tuple]:
     with psycopg.connect(libpq(url)) as conn, conn.cursor() as cursor:
         cursor.execute(sql, params)
@@ -99,24 +95,9 @@ def settled_without_loose_ends(url: str) -> bool:
     return loose == 0
 
 
-@contextmanager
-def database_clone() -> Iterator[str]:
-    """A byte-for-byte copy of the test database as it is now; yields its URL, drops it afterwards."""
-    url = worker_database_url()
-    name = connection.settings_dict["NAME"]
-    clone = f"{name}_fault_free"
-    admin = libpq(url.rsplit("/", 1)[0] + "/postgres")
-    connections.close_all()  # a template must have no other session
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{clone}" WITH (FORCE)')
-        database_sessions_end(conn, name)
-        conn.execute(f'CREATE DATABASE "{clone}" TEMPLATE "{name}"')
-    try:
-        yield url.rsplit("/", 1)[0] + f"/{clone}"
-    finally:
-        connections.close_all()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{clone}" WITH (FORCE)')
+def database_clone() -> AbstractContextManager[str]:
+    """The test database cloned for the fault-free run (tests.support.processes.database_clone)."""
+    return shared_database_clone("fault_free")
 
 
 def free_port() -> int:

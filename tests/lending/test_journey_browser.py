@@ -11,6 +11,7 @@ from lending import services
 from lending.models import Application
 from lending.permissions import credit_officer_group_ensure
 from tests.lending import factories
+from tests.lending.browser import signup_form_fill
 from tests.payments.conftest import bank_simulator
 from tests.support.processes import celery_worker, wait_until
 
@@ -38,23 +39,10 @@ def shot(page, name: str) -> None:
 
 def test_a_borrower_signs_up_applies_accepts_and_sees_the_loan_paid_out(page, live_server, payment_rails):
     factories.product("CASH12", min_amount="1000.00", max_amount="50000.00", terms=(3, 6, 12))
-    page.goto(live_server.url + "/signup/")
-    page.fill("#id_username", "journey")
-    page.fill("#id_password", "journey-password-2024")
-    page.fill("#id_full_name", "张三")
-    page.fill("#id_id_number", factories.id_number())
-    page.fill("#id_mobile", "13700001111")
-    page.fill("#id_bank_card", factories.bank_card())
-    page.select_option("#id_employment", "EMPLOYED")
-    page.fill("#id_average_annual_income", "150000.00")
-    page.select_option("#id_income_evidence", "TAX_RECORD")
-    for name, value in factories.good_characteristics().items():
-        selector = f"#id_characteristic__{name}"
-        if page.locator(selector).count():
-            if page.locator(selector).evaluate("e => e.tagName") == "SELECT":
-                page.select_option(selector, str(value))
-            else:
-                page.fill(selector, str(value))
+    signup_form_fill(
+        page, live_server, username="journey", password="journey-password-2024", mobile="13700001111",
+        income="150000.00", evidence="TAX_RECORD",
+    )  # fmt: skip
     shot(page, "signup")
     page.click("#signup-submit")
     page.wait_for_url("**/apply/")

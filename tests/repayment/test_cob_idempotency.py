@@ -8,13 +8,13 @@ from decimal import Decimal
 
 import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from repayment.models import CobRun, CobStepPartition, InterestAccrual
 from repayment.services import cob_run
 from repayment.services.cob_steps import STEPS, Scope
 from tests.repayment.support import business_date_set, close_through, open_loan, pay
-from tests.support.processes import ROOT, database_sessions_end, worker_database_url
+from tests.support.processes import ROOT, database_clone, libpq, worker_database_url
 
 BOOKS_QUERIES = {
     "ledger": """
@@ -41,17 +41,13 @@ def books(url: str | None = None) -> dict:
     if url is None:
         with connection.cursor() as cursor:
             return {name: _fetch(cursor, sql) for name, sql in BOOKS_QUERIES.items()}
-    with psycopg.connect(_libpq(url)) as conn, conn.cursor() as cursor:
+    with psycopg.connect(libpq(url)) as conn, conn.cursor() as cursor:
         return {name: _fetch(cursor, sql) for name, sql in BOOKS_QUERIES.items()}
 
 
 def _fetch(cursor, sql):
     cursor.execute(sql)
     return cursor.fetchall()
-
-
-def _libpq(url: str) -> str:
-    return url.replace("postgres://", "postgresql://", 1)
 
 
 def _portfolio():
@@ -128,18 +124,8 @@ def _run_cob_process(url: str, day: date, *, crash_point: str = "") -> subproces
 def cloned_world(transactional_db):
     """The same portfolio twice: this test database and a byte-for-byte clone of it (CREATE DATABASE … TEMPLATE)."""
     _portfolio()
-    url = worker_database_url()
-    clone = f"{connection.settings_dict['NAME']}_clone"
-    connections.close_all()
-    admin = _libpq(url.rsplit("/", 1)[0] + "/postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{clone}"')
-        database_sessions_end(conn, connection.settings_dict["NAME"])
-        conn.execute(f'CREATE DATABASE "{clone}" TEMPLATE "{connection.settings_dict["NAME"]}"')
-    yield url, url.rsplit("/", 1)[0] + f"/{clone}"
-    connections.close_all()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{clone}" WITH (FORCE)')
+    with database_clone() as clone_url:
+        yield worker_database_url(), clone_url
 
 
 @pytest.mark.slow

@@ -100,6 +100,11 @@ def celery_worker(
                 process.wait()
 
 
+def libpq(url: str) -> str:
+    """A postgres:// URL as libpq (psycopg) spells it."""
+    return url.replace("postgres://", "postgresql://", 1)
+
+
 def database_sessions_end(admin_connection, name: str) -> None:
     """End every other session on database ``name`` so that it can serve as a CREATE DATABASE template: an
     earlier test's live-server thread or worker may still hold an idle connection to it (Django reconnects)."""
@@ -107,3 +112,27 @@ def database_sessions_end(admin_connection, name: str) -> None:
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
         [name],
     )
+
+
+@contextmanager
+def database_clone(suffix: str = "clone") -> Iterator[str]:
+    """A byte-for-byte copy of the test database as it is now (CREATE DATABASE … TEMPLATE); yields its URL and
+    drops it afterwards. The test's own connections are closed first: a template must have no other session."""
+    import psycopg
+    from django.db import connections
+
+    url = worker_database_url()
+    name = connection.settings_dict["NAME"]
+    clone = f"{name}_{suffix}"
+    admin = libpq(url.rsplit("/", 1)[0] + "/postgres")
+    connections.close_all()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{clone}" WITH (FORCE)')
+        database_sessions_end(conn, name)
+        conn.execute(f'CREATE DATABASE "{clone}" TEMPLATE "{name}"')
+    try:
+        yield url.rsplit("/", 1)[0] + f"/{clone}"
+    finally:
+        connections.close_all()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{clone}" WITH (FORCE)')
